@@ -155,6 +155,8 @@ interface Descriptor {
 
 interface Response {
   status: number;
+  /** How many tries it took (retries of 429, 5xx and connection errors). */
+  attempts: number;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
   url: URL;
@@ -357,6 +359,7 @@ async function withRetries(s: Session, url: URL, attempt: () => Promise<Response
       if (e instanceof RegistryError || s.signal.aborted) throw e;
       error = e as Error;
     }
+    if (res) res.attempts = n;
     const retryable = error !== undefined || (res !== undefined && (res.status === 429 || res.status >= 500));
     if (!retryable && res) return res;
     const wait = retryDelay(res, n);
@@ -382,10 +385,14 @@ function retryDelay(res: Response | undefined, attempt: number): number {
 function sleep(s: Session, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    s.signal.addEventListener("abort", () => {
-      clearTimeout(t);
-      reject(timeoutError(s));
-    });
+    s.signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(timeoutError(s));
+      },
+      { once: true },
+    );
   });
 }
 
@@ -422,7 +429,7 @@ function request(s: Session, url: URL, headers: Record<string, string>, maxBytes
           chunks.push(chunk);
         });
         res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url }),
+          resolve({ status: res.statusCode ?? 0, attempts: 1, headers: res.headers, body: Buffer.concat(chunks), url }),
         );
         res.on("error", reject);
       },
@@ -470,7 +477,7 @@ function httpError(s: Session, res: Response, what: string): RegistryError {
     // not a registry error body: the status says enough
   }
   const hint = HINTS[res.status] ?? (res.status >= 500 ? "the registry failed; retry later" : "");
-  const retried = res.status === 429 || res.status >= 500 ? ` after ${MAX_ATTEMPTS} attempts or the deadline` : "";
+  const retried = res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
   const name = http.STATUS_CODES[res.status] ?? "";
   return fail(
     s,

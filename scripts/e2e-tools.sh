@@ -52,9 +52,12 @@ build pulumi "github.com/pulumi/pulumi/pkg/v3@$pulumi_version" github.com/pulumi
   "require github.com/pulumi/pulumi/sdk/v3 $pulumi_version
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e"
 
-build pulumi-resource-docker-build "github.com/pulumi/pulumi-docker-build/provider@v$docker_build_version" \
+# Two SDK-generation modules it imports are not served here: see scripts/e2e/stubs/README.md.
+build pulumi-resource-docker-build "github.com/pulumi/pulumi-docker-build@v$docker_build_version" \
   github.com/pulumi/pulumi-docker-build/provider/cmd/pulumi-resource-docker-build \
-  "-X github.com/pulumi/pulumi-docker-build/provider.Version=$docker_build_version" ""
+  "-X github.com/pulumi/pulumi-docker-build/provider.Version=$docker_build_version" "" \
+  "replace github.com/pulumi/pulumi-java => $here/scripts/e2e/stubs/pulumi-java
+replace github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 => $here/scripts/e2e/stubs/pulumi-language-dotnet"
 
 buildkit_exclude="exclude (
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc
@@ -67,5 +70,22 @@ done
 
 build docker-buildx "github.com/docker/buildx@$buildx_version" github.com/docker/buildx/cmd/buildx \
   "-X github.com/docker/buildx/version.Version=$buildx_version" ""
+
+# The upstream Node.js language host is not served by the module proxy here: build ours (scripts/e2e/langhost).
+langhost_stamp="local $(cat "$here"/scripts/e2e/langhost/main.go "$here"/scripts/e2e/langhost/go.sum | sha256sum | cut -c1-16)"
+if [[ -x $bin/pulumi-language-nodejs && $(cat "$bin/.pulumi-language-nodejs.stamp" 2>/dev/null) == "$langhost_stamp" ]]; then
+  log "pulumi-language-nodejs: up to date"
+else
+  log "pulumi-language-nodejs: building scripts/e2e/langhost"
+  (cd "$here/scripts/e2e/langhost" && go build -trimpath -ldflags "-s -w -X main.version=${pulumi_version#v}" -o "$bin/pulumi-language-nodejs" .)
+  echo "$langhost_stamp" >"$bin/.pulumi-language-nodejs.stamp"
+fi
+
+# Dynamic providers run in Node's dynamic-provider host, which the engine starts as this plugin.
+cat >"$bin/pulumi-resource-pulumi-nodejs" <<'SH'
+#!/bin/sh
+exec node "$(node -p "require.resolve('@pulumi/pulumi/cmd/dynamic-provider')")" "$@"
+SH
+chmod +x "$bin/pulumi-resource-pulumi-nodejs"
 
 echo "$bin"
