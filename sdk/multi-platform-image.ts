@@ -469,21 +469,18 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
       registry = this.useExistingRepository(args.existingRepository);
     } else {
       const repo = args.repository ?? {};
-      const mutability = checked(repo.imageTagMutability ?? "MUTABLE", (m) =>
-        validateOneOf("repository.imageTagMutability", m, ["MUTABLE", "IMMUTABLE"]),
-      );
-      if (args.tags === undefined) {
-        // `latest` is rewritten by every build: an immutable repository would refuse the second one.
-        mutability.apply((m) => {
-          if (m === "IMMUTABLE") {
-            throw new InputError(
-              "tags",
-              [DEFAULT_TAG],
-              'an IMMUTABLE repository cannot take the default tag "latest" on every build: give tags that are new for each build (e.g. the commit SHA), or use imageTagMutability "MUTABLE"',
-            );
-          }
-        });
-      }
+      const mutability = checked(repo.imageTagMutability ?? "MUTABLE", (m) => {
+        const valid = validateOneOf("repository.imageTagMutability", m, ["MUTABLE", "IMMUTABLE"]);
+        if (valid === "IMMUTABLE" && args.tags === undefined) {
+          // `latest` is rewritten by every build: an immutable repository would refuse the second one.
+          throw new InputError(
+            "tags",
+            [DEFAULT_TAG],
+            'an IMMUTABLE repository cannot take the default tag "latest" on every build: give tags that are new for each build (e.g. the commit SHA), or use imageTagMutability "MUTABLE"',
+          );
+        }
+        return valid;
+      });
       this.repository = this.createRepository(name, repo, mutability, protectedPatterns, args.transform);
       this.lifecyclePolicy = this.createLifecyclePolicy(
         name,
@@ -706,19 +703,21 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
     transform: MultiPlatformImageTransforms | undefined,
   ): aws.ecr.LifecyclePolicy | undefined {
     if (args === false) return undefined;
+    const days = checked(args?.untaggedExpireDays ?? DEFAULT_UNTAGGED_EXPIRE_DAYS, (d) =>
+      validatePositiveInteger("repository.lifecyclePolicy.untaggedExpireDays", d),
+    );
+    const keep =
+      args?.keepTaggedCount === undefined
+        ? undefined
+        : checked(args.keepTaggedCount, (k) =>
+            validatePositiveInteger("repository.lifecyclePolicy.keepTaggedCount", k),
+          );
     const policy =
       args?.policy ??
       pulumi
-        .all([protectedPatterns, args?.untaggedExpireDays ?? DEFAULT_UNTAGGED_EXPIRE_DAYS, args?.keepTaggedCount])
-        .apply(([patterns, days, keep]) =>
-          lifecyclePolicyDocument({
-            protectedPatterns: patterns,
-            untaggedExpireDays: validatePositiveInteger("repository.lifecyclePolicy.untaggedExpireDays", days),
-            keepTaggedCount:
-              keep === undefined
-                ? undefined
-                : validatePositiveInteger("repository.lifecyclePolicy.keepTaggedCount", keep),
-          }),
+        .all([protectedPatterns, days, keep])
+        .apply(([patterns, untaggedExpireDays, keepTaggedCount]) =>
+          lifecyclePolicyDocument({ protectedPatterns: patterns, untaggedExpireDays, keepTaggedCount }),
         );
     const policyArgs: aws.ecr.LifecyclePolicyArgs = { repository: repository.name, policy };
     return new aws.ecr.LifecyclePolicy(
