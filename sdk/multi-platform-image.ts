@@ -518,7 +518,7 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
     const build = (
       resourceName: string,
       platforms: string[],
-      imageTags: pulumi.Input<string[]>,
+      imageTags: pulumi.Input<pulumi.Input<string>[]>,
       builder?: pulumi.Input<string>,
       cacheTag?: pulumi.Input<string>,
     ) => {
@@ -564,20 +564,6 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
         .output(writeRef)
         .apply((r) => (r ? Object.fromEntries(this.platforms.map((p) => [p, r])) : {}));
     } else {
-      const built = this.platforms.map((platform) => {
-        const slug = platformSlug(platform);
-        const platformTag = pulumi
-          .all([registry.url, tags])
-          .apply(([url, ts]) => [
-            `${url}:${validateTag(`tags[0] + "-${slug}" (the per-platform tag)`, `${ts[0]}-${slug}`)}`,
-          ]);
-        const cacheTag = cache ? cache.tag.apply((t) => `${t}-${slug}`) : undefined;
-        return {
-          platform,
-          ...build(`${name}-${slug}`, [platform], platformTag, builders[platform] ?? args.builder, cacheTag),
-        };
-      });
-      this.images = Object.fromEntries(built.map((b) => [b.platform, b.image]));
       if (args.tags !== undefined && !Array.isArray(args.tags)) {
         throw new InputError(
           "tags",
@@ -585,6 +571,20 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
           'with strategy "per-platform", tags must be a plain list: each tag is pushed by an Index of its own',
         );
       }
+      const firstTag = args.tags?.[0] ?? DEFAULT_TAG;
+      const built = this.platforms.map((platform) => {
+        const slug = platformSlug(platform);
+        const platformTag = checked(firstTag, (t) =>
+          validateTag(`tags[0] + "-${slug}" (the per-platform tag)`, `${t}-${slug}`),
+        );
+        const cacheTag = cache ? cache.tag.apply((t) => `${t}-${slug}`) : undefined;
+        const imageTags = [pulumi.interpolate`${registry.url}:${platformTag}`];
+        return {
+          platform,
+          ...build(`${name}-${slug}`, [platform], imageTags, builders[platform] ?? args.builder, cacheTag),
+        };
+      });
+      this.images = Object.fromEntries(built.map((b) => [b.platform, b.image]));
       this.indexes = this.createIndexes(
         name,
         tags,

@@ -480,3 +480,145 @@ describe("MultiPlatformImage bad inputs fail at construction, naming the argumen
     );
   });
 });
+
+describe('MultiPlatformImage strategy "per-platform"', () => {
+  const args: mpi.MultiPlatformImageArgs = {
+    strategy: "per-platform",
+    tags: ["v1", "latest"],
+    builder: "default-builder",
+    builders: { "linux/arm64": "arm-builder" },
+    cache: { branch: "pr-1" },
+    repository: { imageTagMutability: "IMMUTABLE" },
+  };
+
+  for (const preview of [false, true]) {
+    describe(preview ? "preview" : "update", () => {
+      let state: MockState;
+      let image: mpi.MultiPlatformImage;
+      before(async () => {
+        state = setMocks(preview);
+        image = await construct(state, args);
+      });
+
+      it("builds each platform on its own builder, with its own tag and branch-scoped cache", () => {
+        for (const [platform, slug, builder] of [
+          ["linux/amd64", "linux-amd64", "default-builder"],
+          ["linux/arm64", "linux-arm64", "arm-builder"],
+        ]) {
+          const inputs = only(state, TYPES.image, `app-${slug}`).inputs;
+          assert.ok(isSecretInput(inputs.registries));
+          assert.deepEqual(plain(inputs), {
+            platforms: [platform],
+            push: true,
+            context: { location: "." },
+            tags: [`${URL}:v1-${slug}`],
+            registries: [{ address: HOST, username: "AWS", password: "ecr-token-1" }],
+            builder: { name: builder },
+            cacheFrom: [
+              { registry: { ref: `${URL}:buildcache-${slug}-pr-1` } },
+              { registry: { ref: `${URL}:buildcache-${slug}` } },
+            ],
+            cacheTo: [
+              {
+                registry: {
+                  ref: `${URL}:buildcache-${slug}-pr-1`,
+                  mode: "max",
+                  imageManifest: true,
+                  ociMediaTypes: true,
+                },
+              },
+            ],
+            buildOnPreview: true,
+            network: "default",
+          });
+        }
+      });
+
+      it("joins the platform images into one Index per tag, with secret credentials", () => {
+        const indexes = state.resources.filter((r) => r.type === TYPES.index);
+        assert.deepEqual(
+          indexes.map((i) => [i.name, i.inputs.tag]),
+          [
+            ["app", `${URL}:v1`],
+            ["app-1", `${URL}:latest`],
+          ],
+        );
+        for (const index of indexes) {
+          assert.equal(index.inputs.push, true);
+          assert.ok(isSecretInput(index.inputs.registry));
+          assert.deepEqual(plain(index.inputs.registry), { address: HOST, username: "AWS", password: "ecr-token-1" });
+          if (preview)
+            assert.ok(
+              pulumi.isUnknown(index.inputs.sources) || (index.inputs.sources as unknown[]).every(pulumi.isUnknown),
+            );
+          else
+            assert.deepEqual(index.inputs.sources, [
+              `${URL}:v1-linux-amd64@${imageDigest(["linux/amd64"])}`,
+              `${URL}:v1-linux-arm64@${imageDigest(["linux/arm64"])}`,
+            ]);
+        }
+      });
+
+      it("keeps the per-platform and cache tags writable and out of reach of the lifecycle rules", () => {
+        const repo = only(state, TYPES.repository).inputs;
+        assert.equal(repo.imageTagMutability, "IMMUTABLE_WITH_EXCLUSION");
+        assert.deepEqual(
+          (repo.imageTagMutabilityExclusionFilters as { filter: string }[]).map((f) => f.filter),
+          ["buildcache*", "*-linux-amd64", "*-linux-arm64"],
+        );
+        const rules = JSON.parse(only(state, TYPES.lifecyclePolicy).inputs.policy as string).rules;
+        assert.deepEqual(
+          rules.map(
+            (r: { selection: { tagPatternList?: string[]; tagStatus: string } }) =>
+              r.selection.tagPatternList ?? r.selection.tagStatus,
+          ),
+          [["buildcache*"], ["*-linux-amd64"], ["*-linux-arm64"], "untagged"],
+        );
+      });
+
+      it("exposes one cache ref per platform", async () => {
+        assert.deepEqual(await knownValue(image.cacheRefs), {
+          "linux/amd64": `${URL}:buildcache-linux-amd64-pr-1`,
+          "linux/arm64": `${URL}:buildcache-linux-arm64-pr-1`,
+        });
+        assert.equal(await knownValue(image.cacheRef), undefined);
+      });
+
+      if (preview) {
+        it("leaves the index digest and per-platform digests unknown", async () => {
+          assert.equal((await resolve(image.digest)).known, false);
+          assert.equal((await resolve(image.platformDigests)).known, false);
+        });
+      } else {
+        it("reports the index digest and the per-platform builds' digests, cross-checked", async () => {
+          const digest = await knownValue(image.digest);
+          assert.match(digest, /^sha256:[a-f0-9]{64}$/);
+          assert.equal(await knownValue(image.ref), `${URL}@${digest}`);
+          assert.equal(only(state, TYPES.imageIndex).inputs.digest, digest);
+          assert.deepEqual(await knownValue(image.platformDigests), {
+            "linux/amd64": imageDigest(["linux/amd64"]),
+            "linux/arm64": imageDigest(["linux/arm64"]),
+          });
+        });
+      }
+    });
+  }
+
+  it("fails when the index read back does not list what a platform's build pushed", async () => {
+    const state = setMocks(false);
+    state.manifestDigest = (p) => imageDigest([`${p}-other`]);
+    const image = new MultiPlatformImage("app", { strategy: "per-platform", tags: ["v1"] });
+    await assert.rejects(
+      knownValue(image.platformDigests),
+      /The index lists sha256:[a-f0-9]+ for linux\/amd64, but that platform's build pushed sha256:[a-f0-9]+/,
+    );
+  });
+
+  it("rejects a per-platform tag longer than ECR allows", () => {
+    setMocks(true);
+    assert.throws(
+      () => new MultiPlatformImage("app", { strategy: "per-platform", tags: ["t".repeat(120)] }),
+      /the per-platform tag/,
+    );
+  });
+});
