@@ -37,6 +37,7 @@ export interface PlatformManifest {
 
 export interface AttestationManifest {
   digest: string;
+  mediaType: string;
   ref: string;
 }
 
@@ -265,7 +266,7 @@ function splitIndex(s: Session, info: ImageIndexInfo, manifests: Descriptor[]): 
   for (const a of attestations) {
     const described = a.annotations?.["vnd.docker.reference.digest"] ?? "";
     const key = platformByDigest.get(described) ?? described;
-    info.attestations[key] = { digest: a.digest, ref: refOf(s, a.digest) };
+    info.attestations[key] = { digest: a.digest, mediaType: a.mediaType ?? "", ref: refOf(s, a.digest) };
   }
 }
 
@@ -365,7 +366,10 @@ async function withRetries(s: Session, url: URL, attempt: () => Promise<Response
     const wait = retryDelay(res, n);
     if (n >= MAX_ATTEMPTS || Date.now() + wait >= s.deadline) {
       if (res) return res; // the caller turns the last status into an error that says how many attempts it took
-      throw fail(s, `cannot reach ${url.origin} after ${n} attempt(s): ${error?.message}`);
+      throw fail(
+        s,
+        `cannot reach ${url.origin} after ${n} attempt(s): ${error?.message}; check the host, the port and the scheme (--plain-http / plainHttp is for local HTTP registries)`,
+      );
     }
     await sleep(s, wait);
   }

@@ -56,10 +56,12 @@ describe("inspectImageIndex against a real registry", () => {
     assert.deepEqual(info.attestations, {
       "linux/amd64": {
         digest: buildkit.attestations["linux/amd64"].digest,
+        mediaType: OCI_MANIFEST,
         ref: `${registry.host}/team/app@${buildkit.attestations["linux/amd64"].digest}`,
       },
       "linux/arm64": {
         digest: buildkit.attestations["linux/arm64"].digest,
+        mediaType: OCI_MANIFEST,
         ref: `${registry.host}/team/app@${buildkit.attestations["linux/arm64"].digest}`,
       },
     });
