@@ -174,7 +174,6 @@ interface Session {
   deadline: number;
   timeoutMs: number;
   signal: AbortSignal;
-  agent: http.Agent;
 }
 
 export async function inspectImageIndex(
@@ -195,7 +194,6 @@ export async function inspectImageIndex(
     deadline: Date.now() + timeoutMs,
     timeoutMs,
     signal: controller.signal,
-    agent: options.plainHttp ? new http.Agent({ keepAlive: true }) : new https.Agent({ keepAlive: true }),
   };
   try {
     const info = await readImage(session);
@@ -203,7 +201,6 @@ export async function inspectImageIndex(
     return info;
   } finally {
     clearTimeout(timer);
-    session.agent.destroy();
   }
 }
 
@@ -410,34 +407,31 @@ function timeoutError(s: Session): RegistryError {
 function request(s: Session, url: URL, headers: Record<string, string>, maxBytes: number): Promise<Response> {
   return new Promise((resolve, reject) => {
     if (s.signal.aborted) return reject(timeoutError(s));
+    // Node's global agents keep connections alive between calls (an ImageIndex per component, one host) and
+    // unref idle sockets, so a command exits as soon as it is done.
     const mod = url.protocol === "http:" ? http : https;
-    const sameOrigin = url.origin === new URL(s.base).origin;
-    const req = mod.request(
-      url,
-      { method: "GET", headers, agent: sameOrigin ? s.agent : undefined, signal: s.signal },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const declared = Number(res.headers["content-length"] ?? 0);
-        if (declared > maxBytes) {
+    const req = mod.request(url, { method: "GET", headers, signal: s.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const declared = Number(res.headers["content-length"] ?? 0);
+      if (declared > maxBytes) {
+        res.destroy();
+        return reject(fail(s, `${url.href} is ${declared} bytes, more than the ${maxBytes} this client reads`));
+      }
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
           res.destroy();
-          return reject(fail(s, `${url.href} is ${declared} bytes, more than the ${maxBytes} this client reads`));
+          reject(fail(s, `${url.href} sent more than the ${maxBytes} bytes this client reads`));
+          return;
         }
-        res.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) {
-            res.destroy();
-            reject(fail(s, `${url.href} sent more than the ${maxBytes} bytes this client reads`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, attempts: 1, headers: res.headers, body: Buffer.concat(chunks), url }),
-        );
-        res.on("error", reject);
-      },
-    );
+        chunks.push(chunk);
+      });
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, attempts: 1, headers: res.headers, body: Buffer.concat(chunks), url }),
+      );
+      res.on("error", reject);
+    });
     req.on("error", (e) => reject(s.signal.aborted ? timeoutError(s) : e));
     req.end();
   });

@@ -1,6 +1,6 @@
 /**
  * A real OCI registry for the tests: Debian's docker-registry (distribution 2.8) on a free loopback port, with TLS
- * (the certificate authority tests/run.mjs made and Node trusts) and htpasswd Basic auth, the way ECR authenticates.
+ * (the certificate authority scripts/with-test-tls.mjs made and Node trusts) and htpasswd Basic auth, the way ECR authenticates.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -23,7 +23,9 @@ export interface TestRegistry {
 export function tlsDir(): string {
   const dir = process.env.TEST_TLS_DIR;
   if (!dir)
-    throw new Error("TEST_TLS_DIR is not set: run the tests with 'npm test' (tests/run.mjs makes the TLS files)");
+    throw new Error(
+      "TEST_TLS_DIR is not set: run the tests with npm test (scripts/with-test-tls.mjs makes the TLS files)",
+    );
   return dir;
 }
 

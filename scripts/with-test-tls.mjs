@@ -1,5 +1,8 @@
-// Runs the mocha suite with what it needs from the machine: a TLS certificate authority for the test registry
-// (Node reads NODE_EXTRA_CA_CERTS only at start, so it is made here, before mocha starts) and the registry binary.
+// Runs a command (the mocha suite, the benchmark) with what it needs from the machine: the registry binary, and a
+// TLS certificate authority for the test registry, which Node trusts through NODE_EXTRA_CA_CERTS. Node reads that
+// variable only at start, so the files are made here, before the command starts.
+//
+//   node scripts/with-test-tls.mjs <command> [args...]
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -61,7 +64,8 @@ if (!existsSync(join(dir, "ca.pem"))) {
   );
 }
 
-const result = spawnSync(process.execPath, ["node_modules/mocha/bin/mocha.js", ...process.argv.slice(2)], {
+const [command, ...args] = process.argv.slice(2);
+const result = spawnSync(command, args, {
   stdio: "inherit",
   env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, "ca.pem"), TEST_TLS_DIR: dir },
 });
