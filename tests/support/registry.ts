@@ -17,6 +17,8 @@ export interface TestRegistry {
   /** `127.0.0.1:<port>` */
   host: string;
   credentials: { username: string; password: string };
+  /** Restarts the registry on the same port and storage with a new password (a rotated ECR-style token). */
+  rotatePassword(password: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,40 +44,59 @@ export function freePort(): Promise<number> {
 
 export async function startRegistry(): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), "pulumi-ecr-image-registry-"));
-  const port = await freePort();
+  const host = `127.0.0.1:${await freePort()}`;
   const tls = tlsDir();
-  let htpasswd: string;
-  try {
-    htpasswd = execFileSync("htpasswd", ["-Bbn", USER, PASSWORD]).toString();
-  } catch (e) {
-    throw new Error(`cannot run htpasswd (apt-get install -y apache2-utils): ${(e as Error).message}`);
-  }
-  writeFileSync(join(dir, "htpasswd"), htpasswd);
   writeFileSync(
     join(dir, "config.yml"),
     [
       "version: 0.1",
       "log: { level: error }",
       `storage: { filesystem: { rootdirectory: ${join(dir, "data")} }, delete: { enabled: true } }`,
-      `http: { addr: "127.0.0.1:${port}", tls: { certificate: ${join(tls, "cert.pem")}, key: ${join(tls, "key.pem")} } }`,
+      `http: { addr: "${host}", tls: { certificate: ${join(tls, "cert.pem")}, key: ${join(tls, "key.pem")} } }`,
       `auth: { htpasswd: { realm: test-registry, path: ${join(dir, "htpasswd")} } }`,
     ].join("\n"),
   );
-  let child: ChildProcess;
+  const credentials = { username: USER, password: PASSWORD };
+  let stopChild = await launch(dir, host, credentials);
+  return {
+    host,
+    credentials,
+    async rotatePassword(password: string) {
+      await stopChild();
+      credentials.password = password;
+      stopChild = await launch(dir, host, credentials);
+    },
+    async stop() {
+      await stopChild();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts docker-registry with the config in `dir` and waits until it answers; returns how to stop it. */
+async function launch(
+  dir: string,
+  host: string,
+  credentials: TestRegistry["credentials"],
+): Promise<() => Promise<void>> {
+  let htpasswd: string;
   try {
-    child = spawn("docker-registry", ["serve", join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });
+    htpasswd = execFileSync("htpasswd", ["-Bbn", credentials.username, credentials.password]).toString();
   } catch (e) {
-    throw new Error(`cannot start docker-registry (apt-get install -y docker-registry): ${(e as Error).message}`);
+    throw new Error(`cannot run htpasswd (apt-get install -y apache2-utils): ${(e as Error).message}`);
   }
+  writeFileSync(join(dir, "htpasswd"), htpasswd);
+  const child: ChildProcess = spawn("docker-registry", ["serve", join(dir, "config.yml")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (d) => {
     stderr += d;
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.once("error", (e) => {
     stderr += `\n${e.message}: is docker-registry installed (apt-get install -y docker-registry)?`;
   });
-  const host = `127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const deadline = Date.now() + 15_000;
   for (;;) {
     const status = await probe(host).catch(() => 0);
@@ -86,14 +107,9 @@ export async function startRegistry(): Promise<TestRegistry> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    host,
-    credentials: { username: USER, password: PASSWORD },
-    async stop() {
-      child.kill();
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
+  return async () => {
+    child.kill();
+    await exited;
   };
 }
 
@@ -120,7 +136,8 @@ export class Pusher {
     path: string,
     body?: Buffer,
     contentType?: string,
-  ): Promise<{ status: number; location?: string; text: string }> {
+    accept?: string,
+  ): Promise<{ status: number; location?: string; contentType?: string; body: Buffer; text: string }> {
     const { username, password } = this.registry.credentials;
     const url = path.startsWith("https://") ? path : `https://${this.registry.host}${path}`;
     return new Promise((resolve, reject) => {
@@ -131,20 +148,36 @@ export class Pusher {
           headers: {
             authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`,
             ...(contentType ? { "content-type": contentType } : {}),
+            ...(accept ? { accept } : {}),
             "content-length": String(body?.length ?? 0),
           },
         },
         (res) => {
-          let text = "";
-          res.on("data", (d) => {
-            text += d;
+          const chunks: Buffer[] = [];
+          res.on("data", (d: Buffer) => chunks.push(d));
+          res.on("end", () => {
+            const all = Buffer.concat(chunks);
+            resolve({
+              status: res.statusCode ?? 0,
+              location: res.headers.location,
+              contentType: res.headers["content-type"],
+              body: all,
+              text: all.toString("utf8"),
+            });
           });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, text }));
         },
       );
       req.on("error", reject);
       req.end(body);
     });
+  }
+
+  /** GETs a manifest (with the full Accept list) or a blob of this repository. */
+  async get(kind: "manifests" | "blobs", reference: string): Promise<{ contentType?: string; body: Buffer }> {
+    const accept = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST].join(", ");
+    const res = await this.request("GET", `/v2/${this.repository}/${kind}/${reference}`, undefined, undefined, accept);
+    if (res.status !== 200) throw new Error(`GET ${kind}/${reference}: ${res.status} ${res.text}`);
+    return res;
   }
 
   async blob(content: Buffer): Promise<{ digest: string; size: number }> {
