@@ -11,6 +11,7 @@ import {
   parseReference,
   type RegistryCredentials,
 } from "../provider/registry-client";
+import { parseEcrHost } from "../sdk/ecr";
 
 const USAGE = `Usage: pulumi-ecr-image inspect <reference> [options]
 
@@ -31,8 +32,6 @@ Options:
 Credentials: --username with --password-stdin; for an ECR host without them, a token from the AWS SDK's default
 credential chain (GetAuthorizationToken in the host's region); anonymous otherwise.
 Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage.`;
-
-const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 
 async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -134,8 +133,8 @@ async function resolveCredentials(p: Parsed): Promise<RegistryCredentials | unde
     if (password === "") throw new Error("--password-stdin: standard input is empty");
     return { username: p.username, password };
   }
-  const ecr = ECR_HOST.exec(parseReference(p.reference).registry);
-  return ecr ? ecrToken(ecr[1], ecr[2]) : undefined;
+  const ecr = parseEcrHost(parseReference(p.reference).registry);
+  return ecr ? ecrToken(ecr.registryId, ecr.region) : undefined;
 }
 
 function readStdin(): Promise<string> {

@@ -3,6 +3,7 @@
  * allowed, so that `pulumi preview` fails on a pull request instead of `pulumi up` failing after a build.
  */
 import * as dockerBuild from "@pulumi/docker-build";
+import { TAG_RE } from "../provider/registry-client";
 
 /** An argument the user gave that cannot work. */
 export class InputError extends Error {
@@ -16,8 +17,6 @@ export class InputError extends Error {
   }
 }
 
-/** ECR's tag rule: 1 to 128 characters of letters, digits, `.`, `_` and `-`, not starting with `.` or `-`. */
-const TAG_RE = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 /** ECR's repository name rule (2 to 256 characters). */
 const REPOSITORY_RE = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
@@ -47,11 +46,7 @@ export function validateTag(argument: string, tag: string): string {
 }
 
 export function validateTags(argument: string, tags: readonly string[]): string[] {
-  if (tags.length === 0) throw new InputError(argument, tags, "give at least one tag, or leave it unset for 'latest'");
-  for (const [i, t] of tags.entries()) validateTag(`${argument}[${i}]`, t);
-  const dup = tags.find((t, i) => tags.indexOf(t) !== i);
-  if (dup !== undefined) throw new InputError(argument, tags, `each tag once ("${dup}" is repeated)`);
-  return [...tags];
+  return validateList(argument, tags, "tag", "give at least one tag, or leave it unset for 'latest'", validateTag);
 }
 
 export function validateRepositoryName(argument: string, name: string): string {
@@ -66,15 +61,25 @@ export function validateRepositoryName(argument: string, name: string): string {
 }
 
 export function validatePlatforms(argument: string, platforms: readonly string[]): string[] {
-  if (platforms.length === 0) throw new InputError(argument, platforms, "give at least one platform, e.g. linux/amd64");
-  platforms.forEach((p, i) => {
-    if (!KNOWN_PLATFORMS.includes(p)) {
-      throw new InputError(`${argument}[${i}]`, p, `a platform is one of ${KNOWN_PLATFORMS.join(", ")}`);
-    }
+  return validateList(argument, platforms, "platform", "give at least one platform, e.g. linux/amd64", (arg, p) => {
+    if (!KNOWN_PLATFORMS.includes(p))
+      throw new InputError(arg, p, `a platform is one of ${KNOWN_PLATFORMS.join(", ")}`);
   });
-  const dup = platforms.find((p, i) => platforms.indexOf(p) !== i);
-  if (dup !== undefined) throw new InputError(argument, platforms, `each platform once ("${dup}" is repeated)`);
-  return [...platforms];
+}
+
+/** A non-empty list without repeats, each item checked under its own name (`tags[1]`). */
+function validateList(
+  argument: string,
+  items: readonly string[],
+  noun: string,
+  whenEmpty: string,
+  validateItem: (argument: string, item: string) => void,
+): string[] {
+  if (items.length === 0) throw new InputError(argument, items, whenEmpty);
+  for (const [i, item] of items.entries()) validateItem(`${argument}[${i}]`, item);
+  const dup = items.find((item, i) => items.indexOf(item) !== i);
+  if (dup !== undefined) throw new InputError(argument, items, `each ${noun} once ("${dup}" is repeated)`);
+  return [...items];
 }
 
 export function validateOneOf<T extends string>(argument: string, value: string, allowed: readonly T[]): T {
