@@ -132,6 +132,14 @@ describe("pulumi up, for real", function () {
     );
     assert.equal(cacheDoc.config.mediaType, "application/vnd.buildkit.cacheconfig.v0");
     assert.equal(out.cacheRef, `${registry.host}/e2e/app:buildcache`);
+
+    const state = (await lane.pulumi(["stack", "export"])).output;
+    assert.ok(!state.includes(registry.credentials.password), "the registry password is in the state in plain text");
+    assert.match(
+      state,
+      /"credentials":\s*\{\s*"4dabf18193072939515e22adb298388d"/,
+      "the ImageIndex credentials are a secret",
+    );
   });
 
   it("shows no changes in preview or up when nothing changed, even with a new registry password", async () => {
