@@ -42,7 +42,7 @@ if (!existsSync(join(dir, "ca.pem"))) {
   );
   writeFileSync(
     join(dir, "san.ext"),
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:registry.pulumi-ecr-image.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
   );
   openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "req.csr", "-subj", "/CN=localhost");
   openssl(

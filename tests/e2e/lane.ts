@@ -3,7 +3,7 @@
  * builder of driver `remote` pointing at it, and the Pulumi CLI built from source with a local file backend.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { tlsDir } from "../support/registry";
@@ -12,6 +12,25 @@ export const ROOT = resolve(__dirname, "..", "..", "..");
 export const PROGRAM = join(ROOT, "tests", "e2e", "program");
 const TOOLS = process.env.E2E_TOOLS_DIR ?? join(homedir(), ".cache", "pulumi-ecr-image", "e2e-tools");
 export const BIN = join(TOOLS, "bin");
+
+/**
+ * The name the lane's registry goes by. Go's registry clients (containerd's resolver, in the docker-build provider's
+ * Index and in buildx) talk plain HTTP to any host that is a loopback address, whatever the CA says; a name that
+ * resolves to 127.0.0.1 gets HTTPS like a real registry. The test certificate carries it.
+ */
+export const REGISTRY_HOSTNAME = "registry.pulumi-ecr-image.test";
+
+/** Makes REGISTRY_HOSTNAME resolve to 127.0.0.1 (an /etc/hosts line; the lane runs as root, as CI does). */
+export async function resolveRegistryHostname(): Promise<void> {
+  const { lookup } = await import("node:dns/promises");
+  const resolved = await lookup(REGISTRY_HOSTNAME, { family: 4 }).catch(() => undefined);
+  if (resolved?.address === "127.0.0.1") return;
+  try {
+    appendFileSync("/etc/hosts", `\n127.0.0.1 ${REGISTRY_HOSTNAME}\n`);
+  } catch (e) {
+    throw new Error(`cannot add ${REGISTRY_HOSTNAME} to /etc/hosts (run the lane as root): ${(e as Error).message}`);
+  }
+}
 
 export interface Run {
   exitCode: number;
@@ -22,7 +41,8 @@ export interface Run {
 export class Lane {
   readonly work = mkdtempSync(join(tmpdir(), "pulumi-ecr-image-e2e-"));
   readonly socket = join(this.work, "buildkitd.sock");
-  readonly configFile = join(this.work, "Pulumi.e2e.yaml");
+  /** The stack the commands work on; each has its config in a file of its own, outside the repository. */
+  stack = "e2e";
   readonly appDir = join(this.work, "app");
   private buildkitd?: ChildProcess;
   readonly env: Record<string, string>;
@@ -111,7 +131,7 @@ export class Lane {
   async pulumi(args: string[], { check = true } = {}): Promise<Run> {
     const { execa } = await import("execa");
     const withConfig = ["up", "preview", "destroy", "config", "refresh"].includes(args[0])
-      ? [...args, "--config-file", this.configFile]
+      ? [...args, "--config-file", join(this.work, `Pulumi.${this.stack}.yaml`)]
       : args;
     const t0 = Date.now();
     const r = await execa(join(BIN, "pulumi"), [...withConfig, "--non-interactive", "--color", "never"], {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { inspectImageIndex } from "../../provider/registry-client";
 import { Pusher, startRegistry, type TestRegistry, tlsDir } from "../support/registry";
 import { elfMachineIn, pushGoImage, pushStaticImage } from "./images";
-import { BIN, buildSteps, Lane } from "./lane";
+import { BIN, buildSteps, Lane, REGISTRY_HOSTNAME, resolveRegistryHostname } from "./lane";
 
 const PLATFORMS = ["linux/amd64", "linux/arm64"];
 const ELF_MACHINE: Record<string, number> = { "linux/amd64": 62, "linux/arm64": 183 };
@@ -23,6 +23,7 @@ interface StackOutputs {
   platformRefs: Record<string, string>;
   attestationDigests: Record<string, string>;
   cacheRef: string;
+  cacheRefs: Record<string, string>;
   imageUrn: string;
 }
 
@@ -51,7 +52,8 @@ describe("pulumi up, for real", function () {
 
   before(async () => {
     lane = new Lane();
-    registry = await startRegistry();
+    await resolveRegistryHostname();
+    registry = await startRegistry(REGISTRY_HOSTNAME);
     certDir = mkdtempSync(join(tmpdir(), "e2e-certs-"));
     writeFileSync(join(certDir, "ca.crt"), readFileSync(join(tlsDir(), "ca.pem")));
     const goroot = execFileSync("go", ["env", "GOROOT"]).toString().trim();
@@ -68,17 +70,23 @@ describe("pulumi up, for real", function () {
       "--file",
       join(BIN, "pulumi-resource-docker-build"),
     ]);
-    await lane.pulumi(["stack", "init", "e2e"]);
-    for (const [k, v] of Object.entries({
+    await initStack("e2e", {});
+  });
+
+  /** Creates a stack, selects it, and configures the program for the lane's registry and builder. */
+  const initStack = async (stack: string, extra: Record<string, string>) => {
+    lane.stack = stack;
+    await lane.pulumi(["stack", "init", stack]);
+    const config = {
       registry: registry.host,
       username: registry.credentials.username,
       context: lane.appDir,
       builder: "e2e",
-    })) {
-      await lane.pulumi(["config", "set", k, v]);
-    }
+      ...extra,
+    };
+    for (const [k, v] of Object.entries(config)) await lane.pulumi(["config", "set", k, v]);
     await lane.pulumi(["config", "set", "--secret", "password", registry.credentials.password]);
-  });
+  };
 
   after(async function () {
     await lane?.stop();
@@ -208,6 +216,43 @@ describe("pulumi up, for real", function () {
       [],
       "every step should come from the registry cache",
     );
+  });
+
+  it('strategy "per-platform": one build per platform with its own cache, joined by an Index, digests cross-checked', async () => {
+    await initStack("e2e-per-platform", { strategy: "per-platform", repository: "e2e/per-platform" });
+    try {
+      await lane.pulumi(["up", "--yes", "--skip-preview"]);
+      const out = await outputs();
+      const repo = new Pusher(registry, "e2e/per-platform");
+      const info = await inspectImageIndex(`${registry.host}/e2e/per-platform:e2e`, {
+        credentials: registry.credentials,
+        expectedPlatforms: PLATFORMS,
+      });
+      assert.equal(out.digest, info.digest);
+      assert.deepEqual(out.platformDigests, Object.fromEntries(PLATFORMS.map((p) => [p, info.platforms[p].digest])));
+      for (const p of PLATFORMS) {
+        const slug = p.replace("/", "-");
+        const tagged = await inspectImageIndex(`${registry.host}/e2e/per-platform:e2e-${slug}`, {
+          credentials: registry.credentials,
+        });
+        assert.equal(
+          tagged.digest,
+          out.platformDigests[p],
+          `the per-platform tag e2e-${slug} is the manifest the index lists`,
+        );
+        const cache = JSON.parse((await repo.get("manifests", `buildcache-${slug}`)).body.toString()) as {
+          mediaType: string;
+        };
+        assert.equal(cache.mediaType, "application/vnd.oci.image.manifest.v1+json");
+        assert.equal(out.cacheRefs[p], `${registry.host}/e2e/per-platform:buildcache-${slug}`);
+      }
+      await lane.pulumi(["preview", "--expect-no-changes"]);
+    } finally {
+      await lane.pulumi(["destroy", "--yes", "--skip-preview"], { check: false });
+      await lane.pulumi(["stack", "rm", "--yes", "e2e-per-platform"], { check: false });
+      lane.stack = "e2e";
+      await lane.pulumi(["stack", "select", "e2e"]);
+    }
   });
 
   it("pulumi destroy leaves the stack empty", async () => {

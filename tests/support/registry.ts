@@ -42,9 +42,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startRegistry(): Promise<TestRegistry> {
+/**
+ * Starts the registry on a free loopback port. `hostname` names it instead of 127.0.0.1 (it must resolve to
+ * 127.0.0.1, and be in the test certificate): Go's registry clients talk plain HTTP to any host that *is* a loopback
+ * address, so the end-to-end lane gives them a name.
+ */
+export async function startRegistry(hostname = "127.0.0.1"): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), "pulumi-ecr-image-registry-"));
-  const host = `127.0.0.1:${await freePort()}`;
+  const port = await freePort();
+  const host = `${hostname}:${port}`;
   const tls = tlsDir();
   writeFileSync(
     join(dir, "config.yml"),
@@ -52,7 +58,7 @@ export async function startRegistry(): Promise<TestRegistry> {
       "version: 0.1",
       "log: { level: error }",
       `storage: { filesystem: { rootdirectory: ${join(dir, "data")} }, delete: { enabled: true } }`,
-      `http: { addr: "${host}", tls: { certificate: ${join(tls, "cert.pem")}, key: ${join(tls, "key.pem")} } }`,
+      `http: { addr: "127.0.0.1:${port}", tls: { certificate: ${join(tls, "cert.pem")}, key: ${join(tls, "key.pem")} } }`,
       `auth: { htpasswd: { realm: test-registry, path: ${join(dir, "htpasswd")} } }`,
     ].join("\n"),
   );

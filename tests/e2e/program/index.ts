@@ -10,8 +10,9 @@ const config = new pulumi.Config();
 const registry = config.require("registry");
 
 const image = new MultiPlatformImage("app", {
+  strategy: config.get("strategy") === "per-platform" ? "per-platform" : "single",
   existingRepository: {
-    url: `${registry}/e2e/app`,
+    url: `${registry}/${config.get("repository") ?? "e2e/app"}`,
     credentials: { username: config.require("username"), password: config.requireSecret("password") },
   },
   context: config.require("context"),
@@ -27,4 +28,5 @@ export const platformDigests = image.platformDigests;
 export const platformRefs = image.platformRefs;
 export const attestationDigests = image.attestationDigests;
 export const cacheRef = image.cacheRef;
-export const imageUrn = image.images["linux/amd64,linux/arm64"].urn;
+export const cacheRefs = image.cacheRefs;
+export const imageUrn = Object.values(image.images)[0].urn;
