@@ -496,13 +496,11 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
     this.registryId = registry.registryId;
     this.taggedRefs = pulumi.all([registry.url, tags]).apply(([url, ts]) => ts.map((t) => `${url}:${t}`));
 
-    const registries = [
-      {
-        address: registry.address,
-        username: registry.credentials.username,
-        password: pulumi.secret(registry.credentials.password),
-      },
-    ];
+    const registryArgs = {
+      address: registry.address,
+      username: registry.credentials.username,
+      password: pulumi.secret(registry.credentials.password),
+    };
     const common: Omit<dockerBuild.ImageArgs, "platforms" | "tags"> = {
       push: true,
       context: { location: args.context ?? "." },
@@ -511,7 +509,7 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
       target: args.target,
       labels: args.labels,
       secrets: args.secrets ? pulumi.secret(args.secrets) : undefined,
-      registries,
+      registries: [registryArgs],
       buildOnPreview: args.buildOnPreview ?? true,
     };
     const childOpts = { parent: this, retainOnDelete: true };
@@ -587,11 +585,11 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
       this.images = Object.fromEntries(built.map((b) => [b.platform, b.image]));
       this.indexes = this.createIndexes(
         name,
-        tags,
         args.tags?.length ?? 1,
-        registry,
+        registryArgs,
         built.map((b) => b.image.ref),
         args.transform,
+        childOpts,
       );
       this.digest = this.indexes[0].ref.apply((r) => r.slice(r.indexOf("@") + 1));
       this.cacheRef = pulumi.output(undefined);
@@ -786,30 +784,22 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
 
   private createIndexes(
     name: string,
-    tags: pulumi.Output<string[]>,
     tagCount: number,
-    registry: Registry,
+    registry: dockerBuild.types.input.RegistryArgs,
     sources: pulumi.Output<string>[],
     transform: MultiPlatformImageTransforms | undefined,
+    opts: pulumi.CustomResourceOptions,
   ): dockerBuild.Index[] {
     // An Index pushes one tag, so there is one Index per tag (the first one named like the component).
     return Array.from({ length: tagCount }, (_, i) => {
       const indexArgs: dockerBuild.IndexArgs = {
-        tag: pulumi.all([registry.url, tags]).apply(([url, ts]) => `${url}:${ts[i]}`),
+        tag: this.taggedRefs.apply((refs) => refs[i]),
         sources,
         push: true,
-        registry: {
-          address: registry.address,
-          username: registry.credentials.username,
-          password: pulumi.secret(registry.credentials.password),
-        },
+        registry,
       };
-      return new dockerBuild.Index(
-        ...applyTransform(transform?.index, i === 0 ? name : `${name}-${i}`, indexArgs, {
-          parent: this,
-          retainOnDelete: true,
-        }),
-      );
+      const indexName = i === 0 ? name : `${name}-${i}`;
+      return new dockerBuild.Index(...applyTransform(transform?.index, indexName, indexArgs, { ...opts }));
     });
   }
 }
