@@ -2,7 +2,7 @@
 import * as assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { inspectImageIndex } from "../provider/registry-client";
-import { Pusher, pushBuildkitIndex, startRegistry, type TestRegistry } from "./support/registry";
+import { Pusher, pushBuildkitIndex, pushImage, startRegistry, type TestRegistry } from "./support/registry";
 
 const BIN = join(resolve(__dirname, ".."), "bin", "pulumi-ecr-image.js");
 
@@ -72,6 +72,22 @@ describe("pulumi-ecr-image inspect", function () {
         "  Annotations:",
         `    vnd.docker.reference.digest: ${arm}`,
         "    vnd.docker.reference.type:   attestation-manifest",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("prints a single-platform manifest with its platform", async () => {
+    const single = await pushImage(new Pusher(registry, "single"), "linux/arm64", false, "v1");
+    const r = await withCredentials(["inspect", `${registry.host}/single:v1`]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        `Name:      ${registry.host}/single:v1`,
+        "MediaType: application/vnd.oci.image.manifest.v1+json",
+        `Digest:    ${single.digest}`,
+        "Platform:  linux/arm64",
         "",
       ].join("\n"),
     );
