@@ -355,7 +355,8 @@ async function withRetries(s: Session, url: URL, attempt: () => Promise<Response
     try {
       res = await attempt();
     } catch (e) {
-      if (e instanceof RegistryError || s.signal.aborted) throw e;
+      if (e instanceof RegistryError) throw e;
+      if (s.signal.aborted) throw timeoutError(s);
       error = e as Error;
     }
     if (res) res.attempts = n;
@@ -431,7 +432,7 @@ function request(s: Session, url: URL, headers: Record<string, string>, maxBytes
       res.on("end", () =>
         resolve({ status: res.statusCode ?? 0, attempts: 1, headers: res.headers, body: Buffer.concat(chunks), url }),
       );
-      res.on("error", reject);
+      res.on("error", (e) => reject(s.signal.aborted ? timeoutError(s) : e));
     });
     req.on("error", (e) => reject(s.signal.aborted ? timeoutError(s) : e));
     req.end();

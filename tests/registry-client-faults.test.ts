@@ -242,6 +242,16 @@ describe("inspectImageIndex under registry faults", () => {
     assert.ok(elapsed < 1500, `took ${elapsed} ms`);
   });
 
+  it("never hangs past the timeout on a body that stops half way", async () => {
+    const s = await start((_req, res) => {
+      res.writeHead(200, { "content-type": OCI_INDEX, "content-length": index.length });
+      res.write(index.subarray(0, 10)); // and never the rest
+    });
+    const err = await inspectImageIndex(`${s.host}/app:v1`, { plainHttp: true, timeoutMs: 400 }).catch((e) => e);
+    assert.ok(err instanceof RegistryError, String(err));
+    assert.match(err.message, /no complete answer within 400 ms/);
+  });
+
   it("refuses an oversized body, declared or streamed", async () => {
     const big = Buffer.alloc(5 * 1024 * 1024, 0x20);
     const declared = await start((_req, res) => {
