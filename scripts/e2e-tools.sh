@@ -26,7 +26,8 @@ log() { printf '[e2e-tools] %s\n' "$*" >&2; }
 # build NAME MODULE@VERSION PACKAGE LDFLAGS TAGS [extra go.mod lines]
 build() {
   local name=$1 modver=$2 pkg=$3 ldflags=$4 tags=$5 extra=${6:-}
-  local stamp="$modver $pkg $ldflags $tags"
+  # The extra go.mod lines count (without the checkout's path, so another clone reuses the build).
+  local stamp="$modver $pkg $ldflags $tags ${extra//$here/.}"
   if [[ -x $bin/$name && -f $bin/.$name.stamp && $(cat "$bin/.$name.stamp") == "$stamp" ]]; then
     log "$name: up to date ($modver)"
     return
@@ -57,7 +58,8 @@ build pulumi-resource-docker-build "github.com/pulumi/pulumi-docker-build@v$dock
   github.com/pulumi/pulumi-docker-build/provider/cmd/pulumi-resource-docker-build \
   "-X github.com/pulumi/pulumi-docker-build/provider.Version=$docker_build_version" "" \
   "replace github.com/pulumi/pulumi-java => $here/scripts/e2e/stubs/pulumi-java
-replace github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 => $here/scripts/e2e/stubs/pulumi-language-dotnet"
+replace github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 => $here/scripts/e2e/stubs/pulumi-language-dotnet
+// stubs $(cat "$here"/scripts/e2e/stubs/*/go.mod "$here"/scripts/e2e/stubs/*/*/*.go "$here"/scripts/e2e/stubs/*/*/*/*/*.go 2>/dev/null | sha256sum | cut -c1-16)"
 
 buildkit_exclude="exclude (
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc

@@ -777,7 +777,7 @@ export class MultiPlatformImage extends pulumi.ComponentResource {
       url,
       name,
       registryId,
-      address: url.apply((u) => u.slice(0, u.indexOf("/"))),
+      address: url.apply((u) => parseRepositoryUrl(u)?.registry ?? u),
       credentials: pulumi.secret({ username: token.userName, password: token.password }),
     };
   }
